@@ -1,0 +1,1 @@
+"""Shared package of the nn-qft suite: kernels, ensembles, correlators, exact theory, integrals, I/O."""
