@@ -16,6 +16,8 @@ from common.errors import UserError
 
 DEFAULT_WIDTHS = [2, 3, 4, 5, 10, 20, 50, 100, 500, 1000]
 SINGLE_WIDTH = {"ReLU": 20, "Erf": 5, "GaussNet": 100}   # rg.py, six_pt_prediction.py
+PAPER_CUTOFFS = [7, 10, 15, 20, 30, 40, 50, 70, 100, 200, 500, 1000, 2000, 5000, 7000, 10000, 20000, 40000,
+                 60000, 80000, 100000]                     # input-space cutoffs Lambda of the paper's Sec. 4
 
 
 def count(text):
@@ -89,9 +91,9 @@ class _Parser(argparse.ArgumentParser):
         return ns
 
 
-def build_parser(doc, *, ensemble=True, widths="list", generate=False, plots=True):
+def build_parser(doc, *, ensemble=True, widths="list", generate=False, plots=True, cutoffs=False):
     """The shared flags. widths: 'list' (--widths), 'single' (--width) or None; generate: the flags of
-    generate_models.py (--force) instead of the analysis scripts' --no-generate."""
+    generate_models.py (--force) instead of the analysis scripts' --no-generate; cutoffs: --cutoffs."""
     p = _Parser(description=doc.strip().splitlines()[0], epilog="\n".join(doc.strip().splitlines()[1:]) or None,
                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--seed", type=int, default=0, help="random seed of the ensembles (default 0)")
@@ -122,6 +124,9 @@ def build_parser(doc, *, ensemble=True, widths="list", generate=False, plots=Tru
     g.add_argument("--device", default="cpu", help="torch device that draws the networks (default cpu; cuda)")
     g.add_argument("--chunk-size", type=positive_int, default=None,
                    help="models drawn at once (default: sized to the cache; never changes the models)")
+    if cutoffs:
+        g.add_argument("--cutoffs", type=float_list, default=PAPER_CUTOFFS,
+                       help="input-space cutoffs Lambda, e.g. 10,100,1e3 (default the paper's 21 from 7 to 1e5)")
     if generate:
         g.add_argument("--force", action="store_true", help="regenerate files that already exist")
     else:

@@ -6,12 +6,11 @@ import numpy as np
 import pytest
 from scipy.integrate import cubature
 
-from common import correlators, feynman, kernels
+from common import cli, correlators, feynman, kernels
 from common.errors import UserError
 from common.inputs import DEFAULT_XSET, XSETS
 
-PAPER_CUTOFFS = [7, 10, 15, 20, 30, 40, 50, 70, 100, 200, 500, 1000, 2000, 5000, 7000, 10000, 20000, 40000,
-                 60000, 80000, 100000]
+PAPER_CUTOFFS = cli.PAPER_CUTOFFS
 TOL = {1: 1e-6, 2: 1e-6, 3: 1e-5}          # the accuracy the module promises per d_in
 
 
