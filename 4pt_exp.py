@@ -27,8 +27,8 @@ def main(argv=None):
         if not part.get("trusted", True):
             diag = lamfit.diagonal(len(part["inputs"]))
             print(f"warning: GaussNet's lognormal tails make the {role} G4 error bars unreliable at N = {args.width} "
-                  f"with {args.n_models} networks (finite_width.mc_trust): exact SE of the diagonal elements "
-                  f"{np.mean(part['se_exact_diag']):.3g}, sample {np.mean(part['se'][diag]):.3g}")
+                  f"with {args.n_models} networks (finite_width.mc_trust): typical SE of the diagonal elements "
+                  f"{np.mean(part['se_typical_diag']):.3g}, sample {np.mean(part['se'][diag]):.3g}")
     print(f"saved {path}")
     print(json.dumps(summary))
 

@@ -1,7 +1,6 @@
 """The one argparse builder every script uses, the run wrapper that turns bad input into a one-line error,
 and the ensemble specification derived from the flags."""
 import argparse
-import ast
 import math
 import platform
 import re

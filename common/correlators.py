@@ -20,7 +20,8 @@ N_SUB = 10  # sub-ensembles of the paper's background estimate
 # ---------------------------------------------------------------- combinatorics
 @lru_cache(maxsize=None)
 def _multisets(n_inputs, n):
-    return np.array(list(itertools.combinations_with_replacement(range(n_inputs), n)), dtype=np.int64).reshape(-1, n)
+    combos = list(itertools.combinations_with_replacement(range(n_inputs), n))
+    return np.array(combos, dtype=np.int64).reshape(len(combos), n)
 
 
 def multisets(n_inputs, n):

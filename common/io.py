@@ -63,7 +63,8 @@ def load(path, kind=None):
     return data
 
 
-def _fmt(value):
+def fmt(value):
+    """A number for a file name: 0.5 -> 0.5, 1e-05 -> 1em05 (no minus signs)."""
     return f"{value:g}".replace("-", "m")
 
 
@@ -71,15 +72,15 @@ def ensemble_name(spec):
     """File name from every generating parameter, so different settings never collide."""
     rng = "" if spec["rng"] == "cpu" else f"_{spec['rng']}"
     return (f"ens_{spec['activation']}_d{spec['d_in']}_{spec['xset']}_N{spec['width']}_n{spec['n_models']}"
-            f"_sw{_fmt(spec['sw'])}_sb{_fmt(spec['sb'])}_mw{_fmt(spec['mw'])}_mb{_fmt(spec['mb'])}"
+            f"_sw{fmt(spec['sw'])}_sb{fmt(spec['sb'])}_mw{fmt(spec['mw'])}_mb{fmt(spec['mb'])}"
             f"_seed{spec['seed']}{rng}.pkl")
 
 
 def result_name(prefix, args, **extra):
     """Name of a script's result file from its flags (and extra parts such as the width or the cutoff)."""
     parts = [prefix, args.activation, f"d{args.d_in}", args.xset_name, f"n{args.n_models}",
-             f"sw{_fmt(args.sw)}", f"sb{_fmt(args.sb)}", f"mw{_fmt(args.mw)}", f"mb{_fmt(args.mb)}",
-             f"seed{args.seed}"] + [f"{k}{_fmt(v) if isinstance(v, float) else v}" for k, v in extra.items()]
+             f"sw{fmt(args.sw)}", f"sb{fmt(args.sb)}", f"mw{fmt(args.mw)}", f"mb{fmt(args.mb)}",
+             f"seed{args.seed}"] + [f"{k}{fmt(v) if isinstance(v, float) else v}" for k, v in extra.items()]
     return "_".join(parts) + ".pkl"
 
 

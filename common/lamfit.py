@@ -92,18 +92,14 @@ def resolve(args):
     return args
 
 
-def _fmt(value):
-    return f"{value:g}".replace("-", "m")
-
-
 def experiment_path(args):
     return args.data_dir / io.result_name("4pt_exp", args, N=args.width, tseed=args.test_seed)
 
 
 def integrals_path(args):
     """Integrals depend on the kernel and the cutoff only (not on widths, models or seeds)."""
-    return args.data_dir / (f"lamfit_integrals_{args.activation}_d{args.d_in}_{args.xset_name}_sw{_fmt(args.sw)}"
-                            f"_sb{_fmt(args.sb)}_cut{_fmt(args.cutoff)}.pkl")
+    return args.data_dir / (f"lamfit_integrals_{args.activation}_d{args.d_in}_{args.xset_name}_sw{io.fmt(args.sw)}"
+                            f"_sb{io.fmt(args.sb)}_cut{io.fmt(args.cutoff)}.pkl")
 
 
 def fit_path(args):
@@ -159,7 +155,7 @@ def measure(args):
         part["inputs"] = xs
         if args.activation == "GaussNet":      # lognormal tails: are the sample error bars trustworthy?
             trust = finite_width.mc_trust("GaussNet", xs, args.width, 4, args.n_models, args.sw, args.sb)
-            part["trusted"], part["se_exact_diag"] = bool(trust.trusted.all()), trust.se_diag
+            part["trusted"], part["se_typical_diag"] = bool(trust.trusted.all()), trust.se_diag
         out[role] = part
     return out
 

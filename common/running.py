@@ -16,7 +16,6 @@ from common.errors import UserError
 LARGE_FRACTION = 3      # slope_large_cutoff: fitted over the largest 1/LARGE_FRACTION of the cutoffs (>= 2)
 ZERO = 1e-12            # an exact dG4 below this times the largest is zero (by symmetry): lambda = 0, left out
 FIRST_ORDER_TOL = 0.1   # exact G6c / G6 above this: first order in lambda leaves too much of G6 out
-TRUST_VAR_REL = 1.0     # relative error of the G6 error bar above this: the error bars mean little (heavy tails)
 
 
 def check_cutoffs(cutoffs):
@@ -214,16 +213,14 @@ def prediction_table(args, cutoffs, npoints, table):
 
 
 def g6_errorbar_trust(args):
-    """Relative error of the G6 error bars (finite_width.mc_trust), or None where it is not computed (Erf:
-    bounded activation, light tails; its order-24 Erf moments are too costly)."""
-    if args.activation == "Erf":
-        return None
+    """finite_width.mc_trust for the measured G6: (every element trusted, largest relative error of the
+    error bars)."""
     t = finite_width.mc_trust(args.activation, args.points, args.width, 6, args.n_models, args.sw, args.sb,
                               args.mw, args.mb)
-    return float(np.max(t.var_rel_err))
+    return bool(np.all(t.trusted)), float(np.max(t.var_rel_err))
 
 
-def summarise_prediction(args, result, var_rel_err):
+def summarise_prediction(args, result, trust):
     """The JSON summary: GP only, per-element lambda (largest cutoff; the same at every cutoff), mean lambda."""
     gp = ratio_stats(result["ratio_gp"], result["ratio_gp_sub"], result["exact_gp"])
     lam = ratio_stats(result["ratio_lam"][-1], result["ratio_lam_sub"][-1], result["exact_first_order"])
@@ -243,8 +240,7 @@ def summarise_prediction(args, result, var_rel_err):
     out["exact_over_measured_mean"] = _round(float(np.mean(result["ratio_exact_over_exp"])))
     out["exact_connected_fraction"] = _round(float(np.mean(result["g6c_exact"] / result["g6_exact"])))
     out["first_order_enough"] = bool(abs(out["lambda_exact"] - 1) <= FIRST_ORDER_TOL)
-    out["g6_errorbar_rel_err"] = _round(var_rel_err, 3) if var_rel_err is not None else None
-    out["g6_errorbars_trusted"] = None if var_rel_err is None else bool(var_rel_err <= TRUST_VAR_REL)
+    out["g6_errorbars_trusted"], out["g6_errorbar_rel_err"] = trust[0], _round(trust[1], 3)
     return out
 
 
@@ -268,6 +264,6 @@ def report_prediction(summ):
             "(a sextic coupling's job)")
     lines.append(("first order in lambda is not enough here: " if not summ["first_order_enough"] else "") + rest)
     if summ["g6_errorbars_trusted"] is False:
-        lines.append(f"warning: the Monte-Carlo G6 error bars are unreliable (their relative error is "
-                     f"{summ['g6_errorbar_rel_err']:.3g}; heavy tails, finite_width.mc_trust): z and SE mean little")
+        lines.append(f"warning: the Monte-Carlo G6 error bars cannot be trusted here (finite_width.mc_trust: heavy "
+                     f"tails; relative error of the error bars {summ['g6_errorbar_rel_err']:.3g}): z and SE mean little")
     return lines

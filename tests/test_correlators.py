@@ -1,6 +1,5 @@
 """Multiset combinatorics, Wick GP functions and the streamed estimators against exact theory."""
 import itertools
-import math
 
 import numpy as np
 import pytest

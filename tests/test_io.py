@@ -1,21 +1,14 @@
 """Data files: round trip, atomic writes, the restricted unpickler, parameter checks; generate_models.py."""
 import os
 import pickle
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from common import io
 from common.errors import DataFileError
+from conftest import run
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def run(script, *args, cwd=ROOT):
-    return subprocess.run([sys.executable, str(ROOT / script), *args], cwd=cwd, capture_output=True, text=True)
 
 
 def test_save_load_round_trip(tmp_path):

@@ -3,21 +3,15 @@ lam_fit.py end to end on small ensembles, and the errors for missing or mismatch
 import json
 import math
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from common import correlators, inputs, io, lamfit
+from conftest import run
 
-ROOT = Path(__file__).resolve().parents[1]
 N_MODELS = "1e4"
-
-
-def run(script, *args):
-    return subprocess.run([sys.executable, str(ROOT / script), *args], cwd=ROOT, capture_output=True, text=True)
 
 
 def summary_line(res):

@@ -1,25 +1,13 @@
 """rg.py and six_pt_prediction.py end to end on small ensembles, and the first-order 6-pt prediction against the
 exact cumulant expansion of finite-width theory."""
-import json
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from common import correlators, feynman, finite_width, inputs, io, kernels
+from conftest import last_json, run
 
-ROOT = Path(__file__).resolve().parents[1]
 CUTOFFS = "10,100,1000,1e4,1e5"
-
-
-def run(script, *args, cwd=ROOT):
-    return subprocess.run([sys.executable, str(ROOT / script), *args], cwd=cwd, capture_output=True, text=True)
-
-
-def last_json(stdout):
-    return json.loads(stdout.strip().splitlines()[-1])
 
 
 @pytest.fixture(scope="module")

@@ -4,22 +4,15 @@ exact finite-width theory; the shared analysis in common/sec2.py; missing, corru
 ReLU at d_in = 1 (sb = 0, xset1A) is used because its m_4 = 5/N is large: with 1e5 networks the signal clears
 3x background at every width of 2, 5, 20, so the falloff slope can be fitted (at 2e4 it does not at N = 5)."""
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from common import cli, io, sec2
+from conftest import run
 
-ROOT = Path(__file__).resolve().parents[1]
 WIDTHS = "2,5,20"
 N_MODELS = "1e5"
-
-
-def run(script, *args):
-    return subprocess.run([sys.executable, str(ROOT / script), *args], cwd=ROOT, capture_output=True, text=True)
 
 
 def flags(dirs, *extra):
