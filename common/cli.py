@@ -53,24 +53,22 @@ def float_list(text):
     return values
 
 
-def nonneg_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value >= 0 or math.isinf(value):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number >= 0")
-    return value
+def _checked(cast, what, ok, requirement):
+    """An argparse type: cast the text, then require ok(value), with one-line messages."""
+    def parse(text):
+        try:
+            value = cast(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if not ok(value):
+            raise argparse.ArgumentTypeError(f"{text!r} must be {requirement}")
+        return value
+    return parse
 
 
-def positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive integer")
-    return value
+nonneg_float = _checked(float, "a number", lambda v: 0 <= v < math.inf, "a finite number >= 0")
+positive_int = _checked(int, "an integer", lambda v: v >= 1, "a positive integer")
+finite_float = _checked(float, "a number", math.isfinite, "finite")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -115,8 +113,8 @@ def build_parser(doc, *, ensemble=True, widths="list", generate=False, plots=Tru
     g.add_argument("--sw", type=nonneg_float, default=1.0, help="weight standard deviation sigma_w (default 1)")
     g.add_argument("--sb", type=nonneg_float, default=None,
                    help="bias standard deviation sigma_b (default 1; 0 for ReLU)")
-    g.add_argument("--mw", type=float, default=0.0, help="weight mean mu_w (default 0)")
-    g.add_argument("--mb", type=float, default=0.0, help="bias mean mu_b (default 0)")
+    g.add_argument("--mw", type=finite_float, default=0.0, help="weight mean mu_w (default 0)")
+    g.add_argument("--mb", type=finite_float, default=0.0, help="bias mean mu_b (default 0)")
     g.add_argument("--xset", default=None, help=f"one of the paper's input sets ({', '.join(inputs.XSETS)}); "
                                                  "default follows from activation and d_in")
     g.add_argument("--inputs", default=None, help="your own input points, e.g. '0.1,0.2;0.3,0.4' (rows by ';')")
