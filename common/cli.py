@@ -82,15 +82,17 @@ class _Parser(argparse.ArgumentParser):
                     ns.sb = kernels.default_sb(ns.activation)
                 ns.xset_name, ns.points = inputs.resolve(ns.activation, ns.d_in, ns.xset, ns.inputs)
             if getattr(ns, "width", "absent") is None:
-                ns.width = SINGLE_WIDTH[ns.activation]
+                ns.width = self.width_defaults[ns.activation]
         except UserError as err:
             self.error(str(err))
         return ns
 
 
-def build_parser(doc, *, ensemble=True, widths="list", generate=False, plots=True, cutoffs=False):
-    """The shared flags. widths: 'list' (--widths), 'single' (--width) or None; generate: the flags of
-    generate_models.py (--force) instead of the analysis scripts' --no-generate; cutoffs: --cutoffs."""
+def build_parser(doc, *, ensemble=True, widths="list", generate=False, plots=True, cutoffs=False,
+                 width_defaults=SINGLE_WIDTH):
+    """The shared flags. widths: 'list' (--widths), 'single' (--width, default width_defaults[activation]) or
+    None; generate: the flags of generate_models.py (--force) instead of the analysis scripts' --no-generate;
+    cutoffs: --cutoffs."""
     p = _Parser(description=doc.strip().splitlines()[0], epilog="\n".join(doc.strip().splitlines()[1:]) or None,
                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--seed", type=int, default=0, help="random seed of the ensembles (default 0)")
@@ -106,8 +108,9 @@ def build_parser(doc, *, ensemble=True, widths="list", generate=False, plots=Tru
         g.add_argument("--widths", type=int_list, default=DEFAULT_WIDTHS,
                        help="hidden-layer widths N, e.g. 2,5,20 (default " + ",".join(map(str, DEFAULT_WIDTHS)) + ")")
     elif widths == "single":
-        g.add_argument("--width", type=positive_int, default=None,
-                       help="hidden-layer width N (default: ReLU 20, Erf 5, GaussNet 100)")
+        p.width_defaults = width_defaults
+        g.add_argument("--width", type=positive_int, default=None, help="hidden-layer width N (default: " +
+                       ", ".join(f"{a} {w}" for a, w in width_defaults.items()) + ")")
     g.add_argument("--n-models", type=count, default=10**6, help="networks per width: 10**6, 1e6 or 1000000 "
                                                                  "(default 10**6)")
     g.add_argument("--sw", type=nonneg_float, default=1.0, help="weight standard deviation sigma_w (default 1)")

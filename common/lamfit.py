@@ -52,10 +52,8 @@ def cutoff(text):
 
 def parser(doc, *, integrals=True):
     """The shared flags plus the lambda-fit ones (--width, --train-xset, --test-xset, [--cutoff])."""
-    p = cli.build_parser(doc, widths=None)
+    p = cli.build_parser(doc, widths="single", width_defaults=WIDTH)
     g = p.add_argument_group("lambda fit")
-    g.add_argument("--width", dest="fit_width", metavar="N", type=cli.positive_int, default=None,
-                   help="hidden-layer width N (default: the paper's Erf 5, GaussNet 1000, ReLU 20)")
     g.add_argument("--train-xset", default=None, help="input set the couplings are fitted on "
                                                       "(default xsetEt, xsetGt, xsetRt by activation)")
     g.add_argument("--test-xset", default=None, help="input set the fit is scored on "
@@ -76,7 +74,6 @@ def resolve(args):
         raise UserError("the lambda fits take two input sets: use --train-xset and --test-xset, not --xset/--inputs")
     if args.mw or args.mb:
         raise UserError("the lambda fits assume zero means (mw = mb = 0): the GP kernels and integrals need them")
-    args.width = args.fit_width or WIDTH[args.activation]
     args.train_xset = args.train_xset or TRAIN_XSET[args.activation]
     args.test_xset = args.test_xset or TEST_XSET[args.activation]
     if args.train_xset == args.test_xset:
