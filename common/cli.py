@@ -53,7 +53,7 @@ def float_list(text):
     return values
 
 
-def _checked(cast, what, ok, requirement):
+def checked(cast, what, ok, requirement):
     """An argparse type: cast the text, then require ok(value), with one-line messages."""
     def parse(text):
         try:
@@ -66,9 +66,9 @@ def _checked(cast, what, ok, requirement):
     return parse
 
 
-nonneg_float = _checked(float, "a number", lambda v: 0 <= v < math.inf, "a finite number >= 0")
-positive_int = _checked(int, "an integer", lambda v: v >= 1, "a positive integer")
-finite_float = _checked(float, "a number", math.isfinite, "finite")
+nonneg_float = checked(float, "a number", lambda v: 0 <= v < math.inf, "a finite number >= 0")
+positive_int = checked(int, "an integer", lambda v: v >= 1, "a positive integer")
+finite_float = checked(float, "a number", math.isfinite, "finite")
 
 
 class _Parser(argparse.ArgumentParser):

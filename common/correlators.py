@@ -5,7 +5,6 @@ i1 <= ... <= in (462 of them for 6 inputs at n = 6) and expanded to the full n_i
 for display. Estimators stream over chunks of models with memory O(number of multisets) and keep the
 ensemble split into k equal sub-ensembles (the paper's background) plus the standard error."""
 import itertools
-import math
 from dataclasses import dataclass
 from functools import lru_cache
 

@@ -39,15 +39,7 @@ SOURCES = ("experiment", "exact")
 
 
 # ---------------------------------------------------------------- flags
-def cutoff(text):
-    """'100', '1e3' or 'inf' -> a positive float (math.inf allowed)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number (or 'inf')") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: the cutoff must be > 0")
-    return value
+cutoff = cli.checked(float, "a number (or 'inf')", lambda v: v > 0, "> 0 (a cutoff; 'inf' allowed)")
 
 
 def parser(doc, *, integrals=True):
