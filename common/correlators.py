@@ -125,6 +125,17 @@ class NPoint:
     sub: np.ndarray         # (n_sub, n_multisets) each sub-ensemble's estimate
 
 
+def product_tree(n_inputs, k_max):
+    """For orders k = 1..k_max: (parent, last) per sorted multiset, so that the product over a multiset is the
+    product over its parent (the multiset of order k-1 without the last index; id 0 at k = 1) times x[last]."""
+    tree = []
+    for k in range(1, k_max + 1):
+        ms = _multisets(n_inputs, k)
+        parent = multiset_ids(ms[:, :-1], n_inputs) if k > 1 else np.zeros(len(ms), dtype=np.int64)
+        tree.append((parent, ms[:, -1].copy()))
+    return tree
+
+
 def _half_products(x, tree):
     """Products over every sorted multiset of order j = 0..len(tree) for a chunk x (models, n_inputs)."""
     prods = [torch.ones(len(x), 1, dtype=x.dtype)]
@@ -148,12 +159,8 @@ def npoint_stats(f, max_n=6, n_sub=N_SUB, chunk_size=2**15):
         raise UserError(f"max_n must be >= 1, got {max_n}")
     if n_models < 2 * n_sub:
         raise UserError(f"need at least {2 * n_sub} models for {n_sub} sub-ensembles, got {n_models}")
-    half = -(-max_n // 2)
-    tree = []
-    for j in range(1, half + 1):
-        ms = _multisets(n_inputs, j)
-        parent = multiset_ids(ms[:, :-1], n_inputs) if j > 1 else np.zeros(len(ms), dtype=np.int64)
-        tree.append((torch.from_numpy(parent), torch.from_numpy(ms[:, -1].copy())))
+    tree = [(torch.from_numpy(parent), torch.from_numpy(last))
+            for parent, last in product_tree(n_inputs, -(-max_n // 2))]
     size = [1] + [len(parent) for parent, _ in tree]          # multisets of order 0..half
     split = {k: (k // 2, k - k // 2) for k in range(1, max_n + 1)}
     sums = {k: torch.zeros(n_sub, size[a], size[b], dtype=torch.float64) for k, (a, b) in split.items()}

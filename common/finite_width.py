@@ -27,7 +27,7 @@ import numpy as np
 from numpy.polynomial.legendre import leggauss
 from scipy.special import erf, erfc, gammaln, ndtri
 
-from common.correlators import multiset_ids, multisets, set_partitions, sub_ids
+from common.correlators import multisets, product_tree, set_partitions, sub_ids
 from common.errors import UserError
 from common.kernels import check_activation, default_sb
 
@@ -177,14 +177,12 @@ def erf_moment(mu, C, q=NODES["Erf"]):
 def _weighted_products(values, weights, k_max):
     """sum_p w_p prod_j values[p, i_j] for every sorted multiset of orders 0..k_max (product tree, chunked)."""
     n_inputs = values.shape[1]
-    tree = {k: (multiset_ids(multisets(n_inputs, k)[:, :-1], n_inputs) if k > 1 else None,
-                multisets(n_inputs, k)[:, -1]) for k in range(1, k_max + 1)}
-    out = [np.array([weights.sum()])] + [np.zeros(len(tree[k][1])) for k in range(1, k_max + 1)]
+    tree = product_tree(n_inputs, k_max)
+    out = [np.array([weights.sum()])] + [np.zeros(len(last)) for _, last in tree]
     for start in range(0, len(weights), CHUNK):
         v, w = np.ascontiguousarray(values[start:start + CHUNK].T), weights[start:start + CHUNK]
         prod = None
-        for k in range(1, k_max + 1):              # rows are multisets: gathers copy whole rows
-            parent, last = tree[k]
+        for k, (parent, last) in enumerate(tree, start=1):   # rows are multisets: gathers copy whole rows
             prod = v[last] if k == 1 else prod[parent] * v[last]
             out[k] += prod @ w
     return out
